@@ -32,7 +32,7 @@ func decodeAPIEvent(src string, ev *apiEvent) error {
 		case "httpMethod":
 			ev.method = r.Str()
 		case "headers":
-			ev.req.Headers.single = readFields(r, ev.req.Headers.single[:0])
+			ev.req.Headers.single = readFields(r, ev.req.Headers.single)
 		case "multiValueHeaders":
 			if r.Kind() == 'n' {
 				r.Null()
@@ -40,13 +40,13 @@ func decodeAPIEvent(src string, ev *apiEvent) error {
 				ev.req.Headers.multi = r.Raw()
 			}
 		case "queryStringParameters":
-			singleQuery = readFields(r, nil)
+			singleQuery = readFields(r, singleQuery)
 		case "multiValueQueryStringParameters":
-			ev.req.QueryParams = readMultiMap(r)
+			ev.req.QueryParams = readMultiMap(r, ev.req.QueryParams)
 		case "pathParameters":
-			ev.req.URIParams = r.StringMap()
+			ev.req.URIParams = readStringMap(r, ev.req.URIParams)
 		case "stageVariables":
-			ev.req.StageVars = r.StringMap()
+			ev.req.StageVars = readStringMap(r, ev.req.StageVars)
 		case "requestContext":
 			if err := readRequestContext(r, &ev.req.RequestContext); err != nil {
 				return fmt.Errorf("API event: requestContext: %w", err)
@@ -92,10 +92,13 @@ func decodeAPIEvent(src string, ev *apiEvent) error {
 	return nil
 }
 
-// readFields reads an object of strings as a list of fields (null: nil).
+// The readers below add to what an earlier occurrence of the same key
+// read, as encoding/json does; API Gateway never repeats keys.
+
+// readFields reads an object of strings as a list of fields.
 func readFields(r *jsonread.Reader, dst []headerField) []headerField {
 	if !r.Object() {
-		return nil
+		return nil // null clears, as in encoding/json
 	}
 	if dst == nil {
 		dst = make([]headerField, 0, 24)
@@ -106,12 +109,28 @@ func readFields(r *jsonread.Reader, dst []headerField) []headerField {
 	return dst
 }
 
-// readMultiMap reads an object of string arrays (null: nil).
-func readMultiMap(r *jsonread.Reader) QueryParams {
+// readStringMap reads an object of strings.
+func readStringMap(r *jsonread.Reader, m map[string]string) map[string]string {
 	if !r.Object() {
 		return nil
 	}
-	m := make(QueryParams, 4)
+	if m == nil {
+		m = make(map[string]string, 4)
+	}
+	for k, ok := r.NextKey(); ok; k, ok = r.NextKey() {
+		m[k] = r.Str()
+	}
+	return m
+}
+
+// readMultiMap reads an object of string arrays.
+func readMultiMap(r *jsonread.Reader, m QueryParams) QueryParams {
+	if !r.Object() {
+		return nil
+	}
+	if m == nil {
+		m = make(QueryParams, 4)
+	}
 	for k, ok := r.NextKey(); ok; k, ok = r.NextKey() {
 		var vals []string
 		if r.Array() {

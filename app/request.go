@@ -163,7 +163,8 @@ func (h Header) Get(name string) string { v, _ := h.Lookup(name); return v }
 
 // Lookup returns the value of the header name and whether it was sent.
 func (h Header) Lookup(name string) (string, bool) {
-	for i := range h.single {
+	// From the end: a repeated name means its last value.
+	for i := len(h.single) - 1; i >= 0; i-- {
 		if strings.EqualFold(h.single[i].name, name) {
 			return h.single[i].value, true
 		}
