@@ -321,6 +321,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // nearest suggests a known key within edit distance 3 of key.
 func nearest(key string) string {
+	if len(key) > 64 { // not a typo of a known key; keep the check cheap
+		return ""
+	}
 	best, bestD := "", 4
 	cands := append(sortedKeys(settingsFields), "app_name", "version", "stages", "lambda_functions")
 	for _, k := range cands {
