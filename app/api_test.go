@@ -408,3 +408,25 @@ func TestGreedyPath(t *testing.T) {
 		t.Fatalf("got %d %s", resp.StatusCode, resp.Body)
 	}
 }
+
+func TestHeadersFromEitherMap(t *testing.T) {
+	a, _ := quietApp(t)
+	a.Route("/", func(r *Request) (any, error) {
+		return r.Headers.Get("x-token") + "|" + strings.Join(r.Headers.Values("X-Token"), ","), nil
+	})
+	onlyMulti := `{"resource":"/","httpMethod":"GET","multiValueHeaders":{"X-Token":["a","b"]}}`
+	onlySingle := `{"resource":"/","httpMethod":"GET","headers":{"X-Token":"b"}}`
+	for ev, want := range map[string]string{onlyMulti: "b|a,b", onlySingle: "b|b"} {
+		if resp := invokeRaw(t, a, []byte(ev)); resp.Body != want {
+			t.Errorf("%s: got %q, want %q", ev, resp.Body, want)
+		}
+	}
+}
+
+func TestViewsCanBeCalledDirectly(t *testing.T) {
+	view := func(r *Request) (any, error) { return r.Headers.Get("accept"), nil }
+	got, _ := view(&Request{Headers: NewHeader(map[string]string{"Accept": "text/html"})})
+	if got != "text/html" {
+		t.Errorf("got %v", got)
+	}
+}

@@ -62,7 +62,22 @@ func decodeAPIEvent(src string, ev *apiEvent) error {
 	if err := r.Finish(); err != nil {
 		return fmt.Errorf("API event: %w", err)
 	}
-	// Events built by hand may carry only the single-value map.
+	// Events built by hand may carry only one of the two header maps.
+	if ev.req.Headers.single == nil && ev.req.Headers.multi != "" {
+		mr := jsonread.New(ev.req.Headers.multi)
+		mr.Object()
+		for k, ok := mr.NextKey(); ok; k, ok = mr.NextKey() {
+			last, seen := "", false
+			if mr.Array() {
+				for mr.NextElem() {
+					last, seen = mr.Str(), true
+				}
+			}
+			if seen {
+				ev.req.Headers.single = append(ev.req.Headers.single, headerField{k, last})
+			}
+		}
+	}
 	if ev.req.QueryParams == nil && singleQuery != nil {
 		ev.req.QueryParams = make(QueryParams, len(singleQuery))
 		for _, f := range singleQuery {

@@ -28,9 +28,6 @@ type Reader struct {
 // New returns a Reader over s.
 func New(s string) *Reader { return &Reader{src: s} }
 
-// Reset points r at s, reusing r.
-func (r *Reader) Reset(s string) { *r = Reader{src: s} }
-
 // Err returns the first error met, if any.
 func (r *Reader) Err() error { return r.err }
 
