@@ -21,15 +21,19 @@ type globalOptions struct {
 // version is set by the Makefile; otherwise the module version is used.
 var version = ""
 
-func chaliceVersion() string {
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
+// versionString is chalice's version: set by -ldflags, else the module's.
+func versionString() string {
+	if version != "" {
+		return version
 	}
-	return fmt.Sprintf("%s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func chaliceVersion() string {
+	return fmt.Sprintf("%s (%s %s/%s)", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 func newRootCmd(g *globalOptions) *cobra.Command {
@@ -50,7 +54,7 @@ CloudFormation.`,
 	root.SetErr(g.stderr)
 	root.PersistentFlags().StringVar(&g.projectDir, "project-dir", ".", "the project's directory (where .chalice/config.json is)")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "print more detail about what chalice does")
-	root.AddCommand(newNewProjectCmd(g), newRoutesCmd(g))
+	root.AddCommand(newNewProjectCmd(g), newRoutesCmd(g), newPackageCmd(g))
 	return root
 }
 
