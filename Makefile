@@ -32,15 +32,19 @@ fuzz:
 	$(GO) test -run=^$$ -fuzz=FuzzDecodeAPIEvent -fuzztime=$(FUZZ_EXECS)x ./app
 	$(GO) test -run=^$$ -fuzz=FuzzParseConfig -fuzztime=$(FUZZ_EXECS)x ./internal/project
 
-## bench: dispatch benchmarks, chalice vs aws-lambda-go-api-proxy + ServeMux
+## bench: dispatch benchmarks, chalice vs aws-lambda-go-api-proxy + ServeMux; template synthesis
 bench:
 	$(GO) test -run=^$$ -bench=. -benchmem ./app
+	$(GO) test -run=^$$ -bench=. -benchmem ./synth
 	cd bench && $(GO) test -run=^$$ -bench=. -benchmem -count=3 .
 
-## demo: build the CLI and show the tutorial's routes
+## demo: build the CLI, show the tutorial's routes and package it into out/
 demo: build
 	@echo "== chalice routes --project-dir examples/tutorial"
 	@./bin/chalice routes --project-dir examples/tutorial
+	@echo
+	@echo "== chalice package --project-dir examples/tutorial out"
+	@./bin/chalice package --project-dir examples/tutorial out
 	@echo
 	@echo "Try: ./bin/chalice new-project myapp && cd myapp && go test ./... && ../bin/chalice routes"
 

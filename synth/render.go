@@ -22,10 +22,12 @@ const (
 
 // Document returns the template as plain data: maps, slices, strings,
 // json.Number and bools, with intrinsic functions as their JSON objects.
+//
+// It does what goformation's Template.JSON does, in one pass instead of
+// three: that indents, decodes, evaluates and re-indents the whole template,
+// which is most of the time spent on a large API.
 func Document(t *cloudformation.Template) (map[string]any, error) {
-	// goformation encodes intrinsics built with cloudformation.Sub & co. and
-	// decodes them in JSON(); its output is otherwise re-rendered below.
-	raw, err := t.JSON()
+	raw, err := json.Marshal(t)
 	if err != nil {
 		return nil, fmt.Errorf("render template: %w", err)
 	}
@@ -35,7 +37,8 @@ func Document(t *cloudformation.Template) (map[string]any, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("render template: %w", err)
 	}
-	return doc, nil
+	r := intrinsicDecoder{}
+	return r.walk(doc).(map[string]any), nil
 }
 
 // Encode writes a document in format. Keys are sorted and HTML characters

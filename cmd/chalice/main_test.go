@@ -97,7 +97,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "chalice version ") {
 		t.Errorf("--version: %d %q", code, out)
 	}
-	for _, cmd := range []string{"new-project", "routes"} {
+	for _, cmd := range []string{"new-project", "routes", "package"} {
 		code, out, _ := chalice(t, cmd, "--help")
 		if code != 0 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help has no example:\n%s", cmd, out)
@@ -142,5 +142,23 @@ func TestNewProjectWorksAsANewUserTriesIt(t *testing.T) {
 	entries, _ := os.ReadDir(parent)
 	if len(entries) != 1 {
 		t.Errorf("temporary files left in the parent: %v", entries)
+	}
+}
+
+func TestPackageSaysWhereTheTemplateIs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, errOut := chalice(t, "package", "--project-dir", "../../examples/tutorial", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(stdout, "Wrote "+filepath.Join(out, "sam.json")) || !strings.Contains(stdout, "sam local start-api -t "+filepath.Join(out, "sam.json")) {
+		t.Errorf("stdout does not say where the template is and how to run it:\n%s", stdout)
+	}
+	if !strings.Contains(errOut, "Building tutorial") {
+		t.Errorf("no build progress on stderr: %q", errOut)
+	}
+	code, _, errOut = chalice(t, "package", "--project-dir", "../../examples/tutorial", "--stage", "nope", out)
+	if code != 1 || !strings.Contains(errOut, `stage "nope"`) {
+		t.Errorf("unknown stage: exit %d, %q", code, errOut)
 	}
 }

@@ -35,6 +35,7 @@ OUT/deployment.zip. The template is a SAM template: deploy it with
 			}
 			fmt.Fprintf(g.stdout, "Wrote %s (%d resources, %d bytes) and %s (sha256 %s).\n",
 				res.Template, res.Resources, res.TemplateLen, res.Zip, res.ZipSHA256[:12])
+			fmt.Fprintf(g.stdout, "Run it locally with: sam local start-api -t %s\n", res.Template)
 			return nil
 		},
 	}

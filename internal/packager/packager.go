@@ -102,7 +102,7 @@ func Package(ctx context.Context, o Options) (*Result, error) {
 	if overlay != nil {
 		doc = synth.Merge(doc, overlay)
 	}
-	out, err := synth.Encode(doc, format)
+	out, err := encode(doc, format, o.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +125,37 @@ func Package(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// MaxTemplateBytes is CloudFormation's limit for a template uploaded to S3.
+const MaxTemplateBytes = 1 << 20
+
+// encode writes doc in format. Indented JSON is for people; when
+// indentation alone would take it past CloudFormation's limit (around 900
+// routes), it is written compact instead, and a template too large even so
+// is reported: CloudFormation will refuse it.
+func encode(doc map[string]any, format synth.Format, progress io.Writer) ([]byte, error) {
+	out, err := synth.Encode(doc, format)
+	if err != nil {
+		return nil, err
+	}
+	if format == synth.JSON && len(out) > MaxTemplateBytes {
+		pretty := len(out)
+		if out, err = synth.Encode(doc, synth.CompactJSON); err != nil {
+			return nil, err
+		}
+		say(progress, "Indented, the template would be %d bytes, over CloudFormation's %d; wrote it compact (%d bytes).\n", pretty, MaxTemplateBytes, len(out))
+	}
+	if len(out) > MaxTemplateBytes {
+		say(progress, "Warning: the template is %d bytes, over CloudFormation's limit of %d: CloudFormation will refuse it. Split the app, or use fewer CORS and authorizer variations per path.\n", len(out), MaxTemplateBytes)
+	}
+	return out, nil
+}
+
+func say(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
 }
 
 // ReadFiles reads the policy files the stage names (relative paths are in

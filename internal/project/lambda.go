@@ -91,6 +91,10 @@ func WriteZip(bin, zipPath string) (string, error) {
 	} else {
 		tmp.Close()
 	}
+	if err == nil {
+		// CreateTemp makes it private; a package is an ordinary file.
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
 	if err != nil {
 		return "", fmt.Errorf("write %s: %w", zipPath, err)
 	}
