@@ -31,14 +31,19 @@ fuzz:
 	$(GO) test -run=^$$ -fuzz=FuzzAny -fuzztime=$(FUZZ_EXECS)x ./internal/jsonread
 	$(GO) test -run=^$$ -fuzz=FuzzDecodeAPIEvent -fuzztime=$(FUZZ_EXECS)x ./app
 	$(GO) test -run=^$$ -fuzz=FuzzParseConfig -fuzztime=$(FUZZ_EXECS)x ./internal/project
+	$(GO) test -run=^$$ -fuzz=FuzzMatch -fuzztime=$(FUZZ_EXECS)x ./local
+	$(GO) test -run=^$$ -fuzz=FuzzEvent -fuzztime=$(FUZZ_EXECS)x ./local
 
-## bench: dispatch benchmarks, chalice vs aws-lambda-go-api-proxy + ServeMux; template synthesis
+## bench: dispatch (chalice vs aws-lambda-go-api-proxy + ServeMux), template synthesis,
+## chalice local throughput/latency, reload time
 bench:
 	$(GO) test -run=^$$ -bench=. -benchmem ./app
 	$(GO) test -run=^$$ -bench=. -benchmem ./synth
+	$(GO) test -run=^$$ -bench=. -benchtime=20000x -count=3 ./local
+	$(GO) test -run=^$$ -bench=. -benchtime=10x ./internal/devserver
 	cd bench && $(GO) test -run=^$$ -bench=. -benchmem -count=3 .
 
-## demo: build the CLI, show the tutorial's routes and package it into out/
+## demo: build the CLI, show the tutorial's routes, package it into out/, serve it locally
 demo: build
 	@echo "== chalice routes --project-dir examples/tutorial"
 	@./bin/chalice routes --project-dir examples/tutorial
@@ -46,7 +51,15 @@ demo: build
 	@echo "== chalice package --project-dir examples/tutorial out"
 	@./bin/chalice package --project-dir examples/tutorial out
 	@echo
-	@echo "Try: ./bin/chalice new-project myapp && cd myapp && go test ./... && ../bin/chalice routes"
+	@echo "== chalice local --project-dir examples/tutorial (Ctrl-C stops)"
+	@echo "Try, in another terminal:"
+	@echo "  curl -s http://127.0.0.1:8000/cities/seattle"
+	@echo "  curl -s -X PUT -H 'Content-Type: application/json' -d '{\"x\": 1}' http://127.0.0.1:8000/objects/mykey"
+	@echo "  curl -s http://127.0.0.1:8000/objects/mykey"
+	@echo "  curl -s -i -X OPTIONS http://127.0.0.1:8000/supports-cors"
+	@echo "  curl -s 'http://127.0.0.1:8000/introspect?q=1' -H 'X-Custom: yes'"
+	@echo
+	@./bin/chalice local --project-dir examples/tutorial
 
 clean:
 	rm -rf bin out

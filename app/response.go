@@ -5,10 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/chalice-go/chalice/internal/jsonwrite"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Response gives a view full control of the answer. A view may also return
@@ -105,22 +105,22 @@ func appendProxyResponse(dst []byte, status int, headers map[string]string, mult
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
+		dst = jsonwrite.AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, headers[k])
+		dst = jsonwrite.AppendString(dst, headers[k])
 	}
 	dst = append(dst, `},"multiValueHeaders":{`...)
 	for i, k := range sortedKeys(multi) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, k)
+		dst = jsonwrite.AppendString(dst, k)
 		dst = append(dst, ":["...)
 		for j, v := range multi[k] {
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, v)
+			dst = jsonwrite.AppendString(dst, v)
 		}
 		dst = append(dst, ']')
 	}
@@ -131,7 +131,7 @@ func appendProxyResponse(dst []byte, status int, headers map[string]string, mult
 		dst = append(dst, `","isBase64Encoded":true}`...)
 		return dst
 	}
-	dst = appendJSONBytes(dst, body)
+	dst = jsonwrite.AppendBytes(dst, body)
 	return append(dst, `,"isBase64Encoded":false}`...)
 }
 
@@ -147,58 +147,4 @@ func sortedKeys[V any](m map[string]V) []string {
 		sort.Strings(keys)
 	}
 	return keys
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(dst []byte, s string) []byte { return appendJSONBytes(dst, []byte(s)) }
-
-// appendJSONBytes appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONBytes(dst []byte, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 break JavaScript string literals.
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

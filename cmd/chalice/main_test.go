@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func chalice(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -97,7 +103,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "chalice version ") {
 		t.Errorf("--version: %d %q", code, out)
 	}
-	for _, cmd := range []string{"new-project", "routes", "package"} {
+	for _, cmd := range []string{"new-project", "routes", "package", "local"} {
 		code, out, _ := chalice(t, cmd, "--help")
 		if code != 0 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help has no example:\n%s", cmd, out)
@@ -161,4 +167,75 @@ func TestPackageSaysWhereTheTemplateIs(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, `stage "nope"`) {
 		t.Errorf("unknown stage: exit %d, %q", code, errOut)
 	}
+}
+
+// TestLocalStopsItsProcessesOnSignals runs the real CLI: after SIGTERM (and
+// after SIGKILL, which it cannot handle) no process of the app survives.
+func TestLocalStopsItsProcessesOnSignals(t *testing.T) {
+	if testing.Short() || runtime.GOOS != "linux" {
+		t.Skip("builds the CLI; reads /proc")
+	}
+	bin := filepath.Join(t.TempDir(), "chalice")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		cache := t.TempDir()
+		cmd := exec.Command(bin, "local", "--port", "0", "--no-autoreload", "--project-dir", "../../examples/tutorial")
+		cmd.Env = append(os.Environ(), "CHALICE_CACHE_DIR="+cache)
+		stdout, _ := cmd.StdoutPipe()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		url := ""
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if _, after, ok := strings.Cut(sc.Text(), " on http://"); ok {
+				url = "http://" + strings.Fields(after)[0]
+				break
+			}
+		}
+		go io.Copy(io.Discard, stdout)
+		if url == "" {
+			cmd.Process.Kill()
+			t.Fatalf("no URL printed; stderr:\n%s", stderr.String())
+		}
+		resp, err := http.Get(url + "cities/seattle")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if len(appProcesses(cache)) == 0 {
+			t.Fatal("no app process found to watch")
+		}
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		deadline := time.Now().Add(5 * time.Second)
+		for len(appProcesses(cache)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if left := appProcesses(cache); len(left) > 0 {
+			t.Errorf("after %v, app processes left behind: %v", sig, left)
+		}
+		if sig == syscall.SIGTERM && !strings.Contains(stderr.String(), "Stopping...") {
+			t.Errorf("SIGTERM: no orderly stop:\n%s", stderr.String())
+		}
+	}
+}
+
+// appProcesses lists live processes running a binary under dir.
+func appProcesses(dir string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var pids []string
+	for _, e := range entries {
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err == nil && strings.HasPrefix(exe, dir) {
+			if stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); !strings.Contains(string(stat), ") Z ") {
+				pids = append(pids, e.Name()+" "+exe)
+			}
+		}
+	}
+	return pids
 }

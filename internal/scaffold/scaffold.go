@@ -177,34 +177,21 @@ func main() { newApp().Run() }
 	"main_test.go": `package main
 
 import (
-	"context"
-	"encoding/json"
 	"testing"
+
+	"github.com/chalice-go/chalice/app/apptest"
 )
 
-// An API Gateway event for GET /, as Lambda receives it.
-const getIndex = ` + "`" + `{"resource": "/", "path": "/", "httpMethod": "GET",
-  "headers": {"Accept": "*/*"}, "multiValueHeaders": {"Accept": ["*/*"]},
-  "requestContext": {"resourcePath": "/", "httpMethod": "GET", "stage": "api"}}` + "`" + `
-
+// apptest serves the app behind the same API Gateway emulation as
+// chalice local, calling its views in-process.
 func TestIndex(t *testing.T) {
-	h, err := newApp().LambdaHandler("api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := h.Invoke(context.Background(), []byte(getIndex))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resp struct {
-		StatusCode int
-		Body       string
-	}
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != 200 || resp.Body != ` + "`" + `{"hello":"world"}` + "`" + ` {
+	s := apptest.New(newApp())
+	resp := s.Get("/")
+	if resp.StatusCode != 200 || resp.Text() != ` + "`" + `{"hello":"world"}` + "`" + ` {
 		t.Fatalf("GET / = %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp := s.Get("/nowhere"); resp.StatusCode != 403 {
+		t.Fatalf("GET /nowhere = %d, want API Gateway's 403", resp.StatusCode)
 	}
 }
 `,
