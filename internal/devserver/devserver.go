@@ -80,7 +80,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	s.cur.Store(gen)
-	defer func() { s.cur.Load().retire() }()
+	defer s.stop()
 
 	addr := net.JoinHostPort(o.Host, strconv.Itoa(o.Port))
 	ln, err := net.Listen("tcp", addr)
@@ -142,6 +142,33 @@ type server struct {
 	dir string
 	cur atomic.Pointer[generation]
 	seq int
+
+	mu      sync.Mutex // orders swaps against stop
+	stopped bool
+	// open counts generations whose processes are not stopped yet; Run
+	// waits for it so that nothing outlives it.
+	open sync.WaitGroup
+}
+
+// swap installs a new generation and retires the old one; after stop it
+// retires the new one instead.
+func (s *server) swap(gen *generation) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		gen.retire()
+		return false
+	}
+	s.cur.Swap(gen).retire()
+	return true
+}
+
+func (s *server) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.cur.Load().retire()
+	s.mu.Unlock()
+	s.open.Wait()
 }
 
 // ServeHTTP sends the request to the current generation; one being
@@ -163,6 +190,7 @@ type generation struct {
 	rt       *local.Runtime
 	gw       *local.Gateway
 	binary   string // a link to this build's binary, removed when retired
+	closed   func() // called once its processes are stopped
 
 	mu      sync.Mutex
 	refs    int
@@ -185,7 +213,7 @@ func (g *generation) release() {
 	done := g.retired && g.refs == 0
 	g.mu.Unlock()
 	if done {
-		g.close()
+		go g.close() // not on the request's goroutine: its connection may carry more
 	}
 }
 
@@ -203,7 +231,10 @@ func (g *generation) retire() {
 
 func (g *generation) close() {
 	g.rt.Close()
-	os.Remove(g.binary)
+	if g.binary != "" {
+		os.Remove(g.binary)
+	}
+	g.closed()
 }
 
 // build compiles the app and starts a generation with one warm process per
@@ -233,26 +264,31 @@ func (s *server) build(ctx context.Context) (*generation, error) {
 	genBin := bin + ".gen" + strconv.Itoa(s.seq)
 	os.Remove(genBin)
 	if err := os.Link(bin, genBin); err != nil {
-		genBin = bin
+		genBin = bin // no hard links here: share the file
+	}
+	cleanup := func() {
+		if genBin != bin {
+			os.Remove(genBin)
+		}
 	}
 	m, err := project.ReadManifest(ctx, genBin, p.ManifestTimeout)
 	if err != nil {
-		os.Remove(genBin)
+		cleanup()
 		return nil, err
 	}
 	fns, err := Functions(m, st)
 	if err != nil {
-		os.Remove(genBin)
+		cleanup()
 		return nil, err
 	}
 	rt, err := local.StartRuntime(local.RuntimeOptions{Binary: genBin, Functions: fns, MaxConcurrency: s.o.MaxConcurrency, Output: s.o.Out})
 	if err != nil {
-		os.Remove(genBin)
+		cleanup()
 		return nil, err
 	}
 	if err := rt.Warm(); err != nil {
 		rt.Close()
-		os.Remove(genBin)
+		cleanup()
 		return nil, err
 	}
 	var warn io.Writer
@@ -260,7 +296,12 @@ func (s *server) build(ctx context.Context) (*generation, error) {
 		warn = s.o.Out // warnings once, not on every reload
 	}
 	gw := local.NewGateway(m, rt, local.Options{Stage: st.APIGatewayStage, APIKeys: append(keys, s.o.APIKeys...), Warn: warn})
-	return &generation{manifest: m, rt: rt, gw: gw, binary: genBin}, nil
+	s.open.Add(1)
+	g := &generation{manifest: m, rt: rt, gw: gw, closed: s.open.Done}
+	if genBin != bin {
+		g.binary = genBin
+	}
+	return g, nil
 }
 
 // Functions lists the Lambda functions the gateway calls, configured as
@@ -319,8 +360,9 @@ func (s *server) reloadOnChange(ctx context.Context, w *watcher) {
 			fmt.Fprintf(s.o.Out, "Reload failed; still serving the previous build:\n%v\n", err)
 			continue
 		}
-		old := s.cur.Swap(gen)
-		old.retire()
+		if !s.swap(gen) {
+			return
+		}
 		if s.o.OnReload != nil {
 			s.o.OnReload(gen.manifest, time.Since(start))
 		}
