@@ -35,12 +35,13 @@ fuzz:
 	$(GO) test -run=^$$ -fuzz=FuzzEvent -fuzztime=$(FUZZ_EXECS)x ./local
 
 ## bench: dispatch (chalice vs aws-lambda-go-api-proxy + ServeMux), template synthesis,
-## chalice local throughput/latency, reload time
+## chalice local throughput/latency, reload time, policy analysis time
 bench:
 	$(GO) test -run=^$$ -bench=. -benchmem ./app
 	$(GO) test -run=^$$ -bench=. -benchmem ./synth
 	$(GO) test -run=^$$ -bench=. -benchtime=20000x -count=3 ./local
 	$(GO) test -run=^$$ -bench=. -benchtime=10x ./internal/devserver
+	$(GO) test -run=^$$ -bench=. -benchtime=10x ./internal/policy
 	cd bench && $(GO) test -run=^$$ -bench=. -benchmem -count=3 .
 
 ## demo: build the CLI, show the tutorial's routes, package it into out/, serve it locally

@@ -103,7 +103,7 @@ func TestVersionAndHelp(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "chalice version ") {
 		t.Errorf("--version: %d %q", code, out)
 	}
-	for _, cmd := range []string{"new-project", "routes", "package", "local"} {
+	for _, cmd := range []string{"new-project", "routes", "package", "local", "gen-policy"} {
 		code, out, _ := chalice(t, cmd, "--help")
 		if code != 0 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help has no example:\n%s", cmd, out)
@@ -238,4 +238,33 @@ func appProcesses(dir string) []string {
 		}
 	}
 	return pids
+}
+
+func TestGenPolicyPrintsWhatTheAppCalls(t *testing.T) {
+	code, out, errOut := chalice(t, "gen-policy", "--project-dir", "../../examples/objects")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Statement []struct{ Action []string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("stdout is not a policy: %v\n%s", err, out)
+	}
+	var got []string
+	for _, s := range doc.Statement {
+		got = append(got, s.Action...)
+	}
+	want := "logs:CreateLogGroup logs:CreateLogStream logs:PutLogEvents dynamodb:DeleteItem dynamodb:PutItem dynamodb:Scan s3:DeleteObject s3:GetObject s3:PutObject"
+	if strings.Join(got, " ") != want {
+		t.Errorf("actions %v", got)
+	}
+	if !strings.Contains(errOut, "6 AWS call(s)") {
+		t.Errorf("no summary on stderr: %q", errOut)
+	}
+	// The committed policy file is what package would write.
+	saved, _ := os.ReadFile("../../examples/objects/.chalice/policy-dev.json")
+	if string(saved) != out {
+		t.Errorf("examples/objects/.chalice/policy-dev.json is stale: run chalice gen-policy")
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -36,6 +37,16 @@ OUT/deployment.zip. The template is a SAM template: deploy it with
 			fmt.Fprintf(g.stdout, "Wrote %s (%d resources, %d bytes) and %s (sha256 %s).\n",
 				res.Template, res.Resources, res.TemplateLen, res.Zip, res.ZipSHA256[:12])
 			fmt.Fprintf(g.stdout, "Run it locally with: sam local start-api -t %s\n", res.Template)
+			if res.PolicyFile != "" {
+				fmt.Fprintf(g.stdout, "Wrote the generated role policy to %s", res.PolicyFile)
+				if len(res.PolicyAdded) > 0 {
+					fmt.Fprintf(g.stdout, "; added %s", strings.Join(res.PolicyAdded, ", "))
+				}
+				if len(res.PolicyRemoved) > 0 {
+					fmt.Fprintf(g.stdout, "; removed %s", strings.Join(res.PolicyRemoved, ", "))
+				}
+				fmt.Fprintln(g.stdout, ".")
+			}
 			return nil
 		},
 	}

@@ -54,7 +54,7 @@ CloudFormation.`,
 	root.SetErr(g.stderr)
 	root.PersistentFlags().StringVar(&g.projectDir, "project-dir", ".", "the project's directory (where .chalice/config.json is)")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "print more detail about what chalice does")
-	root.AddCommand(newNewProjectCmd(g), newRoutesCmd(g), newPackageCmd(g), newLocalCmd(g))
+	root.AddCommand(newNewProjectCmd(g), newRoutesCmd(g), newPackageCmd(g), newLocalCmd(g), newGenPolicyCmd(g))
 	return root
 }
 

@@ -4,13 +4,12 @@ package packager
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/chalice-go/chalice/internal/policy"
 	"github.com/chalice-go/chalice/internal/project"
 	"github.com/chalice-go/chalice/synth"
 )
@@ -38,6 +37,10 @@ type Result struct {
 	ZipSHA256   string
 	Resources   int
 	TemplateLen int
+	// PolicyFile is set when a generated policy was written, with the
+	// actions it gained and lost since the last one.
+	PolicyFile                 string
+	PolicyAdded, PolicyRemoved []string
 }
 
 // Package builds the app, synthesizes its template and writes both into
@@ -64,8 +67,8 @@ func Package(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := ReadFiles(p, st)
-	if err != nil {
+	var files synth.Files
+	if files.APIPolicy, err = apiPolicy(p, st); err != nil {
 		return nil, err
 	}
 	var overlay map[string]any
@@ -78,6 +81,12 @@ func Package(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	// Last of the checks, as it type-checks the app: the role's policy.
+	role, err := policy.ForStage(ctx, p, st, o.Progress)
+	if err != nil {
+		return nil, err
+	}
+	files.RolePolicy = role.Doc
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create output directory %s: %w", o.OutDir, err)
 	}
@@ -124,6 +133,16 @@ func Package(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("write %s: %w", filepath.Join(o.OutDir, f), err)
 		}
 	}
+	// The generated policy is recorded once the package is complete, as
+	// Chalice does, so that it can be reviewed and committed.
+	added, removed, changed, err := role.Save()
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		res.PolicyFile = role.Path
+		res.PolicyAdded, res.PolicyRemoved = added, removed
+	}
 	return res, nil
 }
 
@@ -158,48 +177,19 @@ func say(w io.Writer, format string, args ...any) {
 	}
 }
 
-// ReadFiles reads the policy files the stage names (relative paths are in
-// .chalice/, as in Chalice).
-func ReadFiles(p *project.Project, st *project.Stage) (synth.Files, error) {
-	var f synth.Files
-	var err error
-	if st.APIPolicyFile != "" {
-		if f.APIPolicy, err = readPolicy(p, st.APIPolicyFile, true); err != nil {
-			return f, err
-		}
-	}
-	api, err := st.Function(project.APIHandlerName)
-	if err != nil {
-		return f, err
-	}
-	switch {
-	case !api.ManageIAMRole:
-	case api.IAMPolicyFile != "":
-		f.RolePolicy, err = readPolicy(p, api.IAMPolicyFile, true)
-	default:
-		f.RolePolicy, err = readPolicy(p, "policy-"+st.Name+".json", false)
-	}
-	return f, err
-}
-
-func readPolicy(p *project.Project, name string, required bool) (map[string]any, error) {
-	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.Dir, ".chalice", name)
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) && !required {
+// apiPolicy reads api_gateway_policy_file (relative paths are in .chalice/,
+// as in Chalice).
+func apiPolicy(p *project.Project, st *project.Stage) (map[string]any, error) {
+	if st.APIPolicyFile == "" {
 		return nil, nil
 	}
+	path := st.APIPolicyFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.Dir, ".chalice", path)
+	}
+	doc, err := policy.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("read policy: %w", err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON policy document: %w", path, err)
-	}
-	if _, ok := doc["Statement"]; !ok {
-		return nil, fmt.Errorf("%s: a policy document needs a \"Statement\" list", path)
+		return nil, fmt.Errorf("api_gateway_policy_file: %w", err)
 	}
 	return doc, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/chalice-go/chalice/internal/scaffold"
 	"github.com/chalice-go/chalice/synth"
 )
 
@@ -146,7 +147,9 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{name: "private without vpce", config: `{"app_name": "x", "stages": {"dev": {"api_gateway_endpoint_type": "PRIVATE"}}}`, want: "api_gateway_endpoint_vpce"},
 		{name: "subnets without security groups", config: `{"app_name": "x", "stages": {"dev": {"subnet_ids": ["subnet-1"]}}}`, want: "set both subnet_ids and security_group_ids"},
 		{name: "unmanaged role without arn", config: `{"app_name": "x", "stages": {"dev": {"manage_iam_role": false}}}`, want: "needs iam_role_arn"},
-		{name: "missing policy file", config: `{"app_name": "x", "stages": {"dev": {"iam_policy_file": "nope.json"}}}`, want: "nope.json"},
+		{name: "missing policy file", config: `{"app_name": "x", "stages": {"dev": {"autogen_policy": false, "iam_policy_file": "nope.json"}}}`, want: "nope.json does not exist"},
+		{name: "no policy without autogen", config: `{"app_name": "x", "stages": {"dev": {"autogen_policy": false}}}`, want: "policy-dev.json does not exist"},
+		{name: "bad API policy file", config: `{"app_name": "x", "stages": {"dev": {"api_gateway_policy_file": "nope.json"}}}`, want: "api_gateway_policy_file"},
 		{name: "merge file not JSON or YAML", config: `{"app_name": "x", "stages": {"dev": {}}}`, opts: Options{MergeFile: "bad"}, want: "neither JSON nor YAML"},
 		{name: "merge file with broken JSON", config: `{"app_name": "x", "stages": {"dev": {}}}`, opts: Options{MergeFile: "badjson"}, want: "invalid JSON"},
 		{name: "merge file missing", config: `{"app_name": "x", "stages": {"dev": {}}}`, opts: Options{MergeFile: "missing.yaml"}, want: "--merge-template"},
@@ -247,5 +250,45 @@ func TestLargeTemplatesAreWrittenCompact(t *testing.T) {
 	progress.Reset()
 	if _, err := encode(doc, synth.JSON, &progress); err != nil || !strings.Contains(progress.String(), "CloudFormation will refuse it") {
 		t.Errorf("no warning for a template over the limit: %v %q", err, progress.String())
+	}
+}
+
+// TestGeneratedPolicyIsWrittenAndUsed: with autogen_policy (the default)
+// the role's policy comes from the source and is saved beside the config.
+func TestGeneratedPolicyIsWrittenAndUsed(t *testing.T) {
+	dir, err := scaffold.Create(context.Background(), scaffold.Options{Name: "gen", Parent: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	res, err := packageOf(t, Options{ProjectDir: dir, OutDir: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, ".chalice", "policy-dev.json")
+	if res.PolicyFile != path || len(res.PolicyAdded) != 3 {
+		t.Errorf("policy file %q, added %v", res.PolicyFile, res.PolicyAdded)
+	}
+	saved, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(saved), `"logs:PutLogEvents"`) {
+		t.Fatalf("policy-dev.json: %v %s", err, saved)
+	}
+	tmpl, _ := os.ReadFile(res.Template)
+	if !strings.Contains(string(tmpl), `"Resource": "arn:*:logs:*:*:*"`) {
+		t.Errorf("the template does not use the generated policy")
+	}
+	// Unchanged source: nothing rewritten, nothing reported.
+	res, err = packageOf(t, Options{ProjectDir: dir, OutDir: out})
+	if err != nil || res.PolicyFile != "" {
+		t.Errorf("second run: %v %q", err, res.PolicyFile)
+	}
+	// A role of one's own: no policy at all.
+	os.WriteFile(filepath.Join(dir, ".chalice", "config.json"), []byte(`{"app_name": "gen", "stages": {"dev": {"manage_iam_role": false, "iam_role_arn": "arn:aws:iam::1:role/r"}}}`), 0o644)
+	os.Remove(path)
+	if _, err := packageOf(t, Options{ProjectDir: dir, OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("a policy was generated for a role chalice does not manage")
 	}
 }
