@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/chalice-go/chalice/cfn"
 )
 
 // globalOptions are the flags every command has.
@@ -54,7 +57,8 @@ CloudFormation.`,
 	root.SetErr(g.stderr)
 	root.PersistentFlags().StringVar(&g.projectDir, "project-dir", ".", "the project's directory (where .chalice/config.json is)")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "print more detail about what chalice does")
-	root.AddCommand(newNewProjectCmd(g), newRoutesCmd(g), newPackageCmd(g), newLocalCmd(g), newGenPolicyCmd(g))
+	root.AddCommand(newNewProjectCmd(g), newRoutesCmd(g), newPackageCmd(g), newLocalCmd(g), newGenPolicyCmd(g),
+		newDeployCmd(g), newDeleteCmd(g), newURLCmd(g))
 	return root
 }
 
@@ -64,6 +68,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(g)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
+		if errors.Is(err, cfn.ErrInterrupted) {
+			return 130
+		}
 		fmt.Fprintf(stderr, "chalice: %v\n", err)
 		return 1
 	}
