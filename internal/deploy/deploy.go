@@ -101,20 +101,13 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 	if err := confirmPolicy(role, o); err != nil {
 		return nil, err
 	}
+	files := synth.Files{RolePolicy: role.Doc}
+	if files.APIPolicy, err = policy.APIGatewayPolicy(p, st); err != nil {
+		return nil, err
+	}
 	m, err := p.Manifest(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var files synth.Files
-	files.RolePolicy = role.Doc
-	if st.APIPolicyFile != "" {
-		path := st.APIPolicyFile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(p.Dir, ".chalice", path)
-		}
-		if files.APIPolicy, err = policy.Read(path); err != nil {
-			return nil, fmt.Errorf("api_gateway_policy_file: %w", err)
-		}
 	}
 	tmp, err := os.MkdirTemp("", "chalice-deploy-")
 	if err != nil {

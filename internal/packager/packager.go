@@ -68,7 +68,7 @@ func Package(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	var files synth.Files
-	if files.APIPolicy, err = apiPolicy(p, st); err != nil {
+	if files.APIPolicy, err = policy.APIGatewayPolicy(p, st); err != nil {
 		return nil, err
 	}
 	var overlay map[string]any
@@ -175,21 +175,4 @@ func say(w io.Writer, format string, args ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format, args...)
 	}
-}
-
-// apiPolicy reads api_gateway_policy_file (relative paths are in .chalice/,
-// as in Chalice).
-func apiPolicy(p *project.Project, st *project.Stage) (map[string]any, error) {
-	if st.APIPolicyFile == "" {
-		return nil, nil
-	}
-	path := st.APIPolicyFile
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.Dir, ".chalice", path)
-	}
-	doc, err := policy.Read(path)
-	if err != nil {
-		return nil, fmt.Errorf("api_gateway_policy_file: %w", err)
-	}
-	return doc, nil
 }

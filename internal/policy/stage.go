@@ -71,6 +71,24 @@ func ForStage(ctx context.Context, p *project.Project, st *project.Stage, warn i
 	return &StagePolicy{Doc: doc, Path: path}, nil
 }
 
+// APIGatewayPolicy reads the stage's api_gateway_policy_file, the REST
+// API's resource policy (relative paths are in .chalice/, as in Chalice);
+// nil when the stage has none.
+func APIGatewayPolicy(p *project.Project, st *project.Stage) (map[string]any, error) {
+	if st.APIPolicyFile == "" {
+		return nil, nil
+	}
+	path := st.APIPolicyFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.Dir, ".chalice", path)
+	}
+	doc, err := Read(path)
+	if err != nil {
+		return nil, fmt.Errorf("api_gateway_policy_file: %w", err)
+	}
+	return doc, nil
+}
+
 // Read reads a policy document.
 func Read(path string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
