@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/chalice-go/chalice/internal/jsonwrite"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -100,31 +99,11 @@ func bodyBytes(body any) ([]byte, error) {
 func appendProxyResponse(dst []byte, status int, headers map[string]string, multi map[string][]string, body []byte, b64 bool) []byte {
 	dst = append(dst, `{"statusCode":`...)
 	dst = strconv.AppendInt(dst, int64(status), 10)
-	dst = append(dst, `,"headers":{`...)
-	for i, k := range sortedKeys(headers) {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsonwrite.AppendString(dst, k)
-		dst = append(dst, ':')
-		dst = jsonwrite.AppendString(dst, headers[k])
-	}
-	dst = append(dst, `},"multiValueHeaders":{`...)
-	for i, k := range sortedKeys(multi) {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsonwrite.AppendString(dst, k)
-		dst = append(dst, ":["...)
-		for j, v := range multi[k] {
-			if j > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonwrite.AppendString(dst, v)
-		}
-		dst = append(dst, ']')
-	}
-	dst = append(dst, `},"body":`...)
+	dst = append(dst, `,"headers":`...)
+	dst = jsonwrite.AppendStringMap(dst, headers)
+	dst = append(dst, `,"multiValueHeaders":`...)
+	dst = jsonwrite.AppendStringsMap(dst, multi)
+	dst = append(dst, `,"body":`...)
 	if b64 {
 		dst = append(dst, '"')
 		dst = base64.StdEncoding.AppendEncode(dst, body)
@@ -135,16 +114,3 @@ func appendProxyResponse(dst []byte, status int, headers map[string]string, mult
 	return append(dst, `,"isBase64Encoded":false}`...)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	if len(keys) > 1 {
-		sort.Strings(keys)
-	}
-	return keys
-}

@@ -3,8 +3,6 @@ package local
 import (
 	"encoding/json"
 	"errors"
-	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -86,38 +84,14 @@ func appendStringMap(dst []byte, m map[string]string) []byte {
 	if m == nil {
 		return append(dst, "null"...)
 	}
-	dst = append(dst, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsonwrite.AppendString(dst, k)
-		dst = append(dst, ':')
-		dst = jsonwrite.AppendString(dst, m[k])
-	}
-	return append(dst, '}')
+	return jsonwrite.AppendStringMap(dst, m)
 }
 
 func appendMultiMap(dst []byte, m map[string][]string) []byte {
 	if m == nil {
 		return append(dst, "null"...)
 	}
-	dst = append(dst, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsonwrite.AppendString(dst, k)
-		dst = append(dst, ":["...)
-		for j, v := range m[k] {
-			if j > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonwrite.AppendString(dst, v)
-		}
-		dst = append(dst, ']')
-	}
-	return append(dst, '}')
+	return jsonwrite.AppendStringsMap(dst, m)
 }
 
 // proxyResponse is what a Lambda proxy integration returns.
