@@ -113,4 +113,3 @@ func appendProxyResponse(dst []byte, status int, headers map[string]string, mult
 	dst = jsonwrite.AppendBytes(dst, body)
 	return append(dst, `,"isBase64Encoded":false}`...)
 }
-
