@@ -179,7 +179,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, params := g.root.match(r.URL.EscapedPath())
-	if res == nil {
+	if res == nil || len(res.methods) == 0 {
+		// No resource, or one that only exists as a prefix of others
+		// (/files for /files/{path+}): it has no methods, OPTIONS included.
 		missingToken(w)
 		return
 	}

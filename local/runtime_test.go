@@ -175,6 +175,7 @@ func TestGatewayAnswersAsAPIGateway(t *testing.T) {
 		{"unknown path", "GET", "/nope", nil, "", 403, missing, []string{"x-amzn-ErrorType", "UnauthorizedException", "Content-Type", "application/json"}},
 		{"undeclared method", "DELETE", "/pid", nil, "", 403, missing, nil},
 		{"resource without methods", "GET", "/files", nil, "", 403, missing, nil},
+		{"no preflight where there are no methods", "OPTIONS", "/files", nil, "", 403, missing, nil},
 		{"root without a view", "GET", "/", nil, "", 403, missing, nil},
 		{"trailing slash", "GET", "/ok/7/", nil, "", 200, `{"n":"7"}`, nil},
 		{"escaped parameter", "GET", "/ok/a%20b", nil, "", 200, `{"n":"a b"}`, nil},
