@@ -382,20 +382,25 @@ func (d *Deployer) follow(ctx context.Context, stack string, since time.Time, sh
 	seen := map[string]bool{}
 	var failures []string
 	start := d.o.Now()
+	// take shows events and keeps the reasons of failed resources (not
+	// the "cancelled" ones that a failure elsewhere causes).
+	take := func(events []types.StackEvent) {
+		for _, e := range events {
+			if show {
+				d.printEvent(e, start)
+			}
+			if r := aws.ToString(e.ResourceStatusReason); strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && r != "" &&
+				!strings.Contains(r, "Resource creation cancelled") {
+				failures = append(failures, fmt.Sprintf("%s (%s): %s", aws.ToString(e.LogicalResourceId), aws.ToString(e.ResourceType), r))
+			}
+		}
+	}
 	for {
 		events, err := d.newEvents(ctx, stack, since, seen)
 		if err != nil && ctx.Err() == nil {
 			return nil, err
 		}
-		for _, e := range events {
-			if show {
-				d.printEvent(e, start)
-			}
-			if strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && e.ResourceStatusReason != nil &&
-				!strings.Contains(*e.ResourceStatusReason, "Resource creation cancelled") {
-				failures = append(failures, fmt.Sprintf("%s (%s): %s", aws.ToString(e.LogicalResourceId), aws.ToString(e.ResourceType), *e.ResourceStatusReason))
-			}
-		}
+		take(events)
 		if ctx.Err() != nil {
 			d.stoppedWatching(stack)
 			return nil, ErrInterrupted
@@ -406,17 +411,8 @@ func (d *Deployer) follow(ctx context.Context, stack string, since time.Time, sh
 		}
 		if st != nil && settled(st.StackStatus) {
 			// Events written just before the status changed.
-			if more, _ := d.newEvents(ctx, stack, since, seen); len(more) > 0 {
-				for _, e := range more {
-					if show {
-						d.printEvent(e, start)
-					}
-					if strings.HasSuffix(string(e.ResourceStatus), "_FAILED") && e.ResourceStatusReason != nil &&
-						!strings.Contains(*e.ResourceStatusReason, "Resource creation cancelled") {
-						failures = append(failures, fmt.Sprintf("%s (%s): %s", aws.ToString(e.LogicalResourceId), aws.ToString(e.ResourceType), *e.ResourceStatusReason))
-					}
-				}
-			}
+			more, _ := d.newEvents(ctx, stack, since, seen)
+			take(more)
 			if failed(st.StackStatus) {
 				msg := fmt.Sprintf("stack %s ended in %s", stack, st.StackStatus)
 				if len(failures) > 0 {

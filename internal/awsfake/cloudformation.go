@@ -404,10 +404,14 @@ func sortedKeys(m map[string]string) []string {
 	return ks
 }
 
-// S3 is gofakes3 over memory, with buckets already made.
+// S3 is gofakes3 over memory, with buckets already made. It also records
+// the encryption each PUT asked for, which gofakes3 does not keep.
 type S3 struct {
 	URL     string
 	Backend *s3mem.Backend
+
+	mu  sync.Mutex
+	sse map[string]string // "bucket/key" → x-amz-server-side-encryption
 }
 
 // NewS3 starts a fake S3 with the given buckets; it stops when the test ends.
@@ -416,9 +420,26 @@ func NewS3(t interface{ Cleanup(func()) }, buckets ...string) *S3 {
 	for _, b := range buckets {
 		be.CreateBucket(b)
 	}
-	srv := httptest.NewServer(gofakes3.New(be).Server())
+	s := &S3{Backend: be, sse: map[string]string{}}
+	fake := gofakes3.New(be).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			s.mu.Lock()
+			s.sse[strings.TrimPrefix(r.URL.Path, "/")] = r.Header.Get("X-Amz-Server-Side-Encryption")
+			s.mu.Unlock()
+		}
+		fake.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	return &S3{URL: srv.URL, Backend: be}
+	s.URL = srv.URL
+	return s
+}
+
+// Encryption reports the server-side encryption a PUT of bucket/key asked for.
+func (s *S3) Encryption(bucket, key string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sse[bucket+"/"+key]
 }
 
 // Keys lists a bucket's object keys.

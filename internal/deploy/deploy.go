@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/chalice-go/chalice/cfn"
+	"github.com/chalice-go/chalice/internal/atomicfile"
 	"github.com/chalice-go/chalice/internal/policy"
 	"github.com/chalice-go/chalice/internal/project"
 	"github.com/chalice-go/chalice/synth"
@@ -279,28 +280,7 @@ func writeRecord(dir string, rec *Record) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".deployed-*.json")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	_, werr := f.Write(append(b, '\n'))
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		return fmt.Errorf("write %s: %w", path, werr)
-	}
-	return nil
+	return atomicfile.Write(path, append(b, '\n'))
 }
 
 // ReadRecord reads the stage's deployment record.

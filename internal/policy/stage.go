@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/chalice-go/chalice/internal/atomicfile"
 	"github.com/chalice-go/chalice/internal/project"
 )
 
@@ -124,26 +125,8 @@ func (sp *StagePolicy) Save() (added, removed []string, changed bool, err error)
 		json.Unmarshal(old, &prev)
 	}
 	added, removed = Diff(prev, sp.Doc)
-	if err := os.MkdirAll(filepath.Dir(sp.Path), 0o755); err != nil {
+	if err := atomicfile.Write(sp.Path, out); err != nil {
 		return nil, nil, false, err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(sp.Path), ".policy-*.json")
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("write %s: %w", sp.Path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(out)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), sp.Path)
-	}
-	if werr != nil {
-		return nil, nil, false, fmt.Errorf("write %s: %w", sp.Path, werr)
 	}
 	return added, removed, true, nil
 }
